@@ -1,0 +1,48 @@
+"""Every rule's valid and invalid examples, and its docstring's Example / Use instead blocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from flaskcheck.engine.examples import example_cases, lint_folder, write_sources
+from flaskcheck.engine.registry import all_rules
+from flaskcheck.engine.rule import Invalid
+
+CASES = [case for rule in all_rules() for case in example_cases(rule)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_example(case, tmp_path):
+    if case.example.todo:
+        pytest.xfail(case.example.todo)  # strict: see check below
+    run_example(case, tmp_path)
+
+
+def run_example(case, tmp_path):
+    rule = case.rule
+    expected = write_sources(tmp_path, case.example.sources())
+    select = (rule.code, "FLK000") if rule.code != "FLK000" else ("FLK000",)
+    diagnostics = lint_folder(tmp_path, select)
+    crashes = [d for d in diagnostics if d.code == "FLK000" and rule.code != "FLK000"]
+    assert not crashes, crashes
+    found = {(d.path, d.line) for d in diagnostics if d.code == rule.code}
+    if not isinstance(case.example, Invalid):
+        assert not found, f"valid example flagged: {diagnostics}"
+        return
+    wanted = {(path, line) for path, lines in expected.items() for line in lines}
+    assert wanted, "an invalid example needs at least one `# error` marker"
+    assert found == wanted, "\n".join(f"{d.path}:{d.line}: {d.message}" for d in diagnostics)
+    if case.example.message is not None:
+        assert case.example.message in [d.message for d in diagnostics]
+    if case.example.severity is not None:
+        assert {d.severity for d in diagnostics if d.code == rule.code} == {case.example.severity}
+
+
+TODO_CASES = [case for case in CASES if case.example.todo]
+
+
+@pytest.mark.parametrize("case", TODO_CASES, ids=[case.id for case in TODO_CASES])
+def test_todo_examples_still_fail(case, tmp_path):
+    """A `todo` example documents a known gap: once it passes, remove the `todo`."""
+    with pytest.raises(AssertionError):
+        run_example(case, tmp_path)
