@@ -107,8 +107,8 @@ def _walk(top: Path, root: Path, cwd: Path, excluder: Excluder, add, problems: l
             path = folder_path / name
             if excluder.is_excluded(_relative(path, root)):
                 continue
-            if path.is_symlink() and not path.is_file():
-                continue  # dangling link or a link to something that is not a file
+            if not path.is_file():
+                continue  # a FIFO, socket or dangling link: reading it could block or fail
             add(path, explicit=False)
 
 

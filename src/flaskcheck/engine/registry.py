@@ -37,8 +37,10 @@ def rule_by_code(code: str) -> type[Rule] | None:
 
 
 def known_code_prefix(prefix: str) -> bool:
-    """`FLK`, `FLK3`, `FLK301`, ... match at least one rule (or a deploy check)."""
+    """`FLK`, a section (`FLK3`), or a prefix of at least one rule's or deploy check's code."""
     prefix = REDIRECTS.get(prefix.upper(), prefix.upper())
+    if len(prefix) == 4 and prefix.startswith("FLK") and prefix[3].isdigit():
+        return True
     from flaskcheck.engine.codes import all_codes
 
     return any(code.startswith(prefix) for code in all_codes())

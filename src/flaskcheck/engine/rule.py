@@ -26,7 +26,7 @@ SECTIONS = {
 }
 
 DOC_HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
-_CODE_BLOCK = re.compile(r"```[\w-]*\n(.*?)```", re.S)
+_CODE_BLOCK = re.compile(r"```(?!text\n)[\w-]*\n(.*?)```", re.S)  # ```text blocks show output: not run
 
 
 @dataclass(frozen=True)
