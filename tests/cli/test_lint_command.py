@@ -149,3 +149,12 @@ def test_rules_and_explain(project):
 def test_module_entry_point_and_version(project):
     completed = run_cli("--version", cwd=project)
     assert completed.returncode == 0 and "flaskcheck" in completed.stdout
+
+
+def test_noqa_in_strings_does_not_count(project):
+    write_tree(project, {
+        "doc.py": 'TEXT = """\n# noqa\n"""\ndef f(:\n',
+        "cont.py": "x = [  # noqa: FLK001\n    1,\n]\ndef f(:  # noqa: FLK001\n",
+    })
+    completed = run_cli("lint", "--no-cache", cwd=project)
+    assert [line.split(":")[0] for line in completed.stdout.splitlines()[:-1]] == ["doc.py"]

@@ -92,7 +92,7 @@ def _parse(text: str, result: FileResult) -> ast.Module | None:
 def _analyze_python(source_file: SourceFile, text: str, result: FileResult) -> None:
     tree = _parse(text, result)
     summary = result.summary
-    summary.noqa = python_noqa(text)
+    summary.noqa = python_noqa(text, tree)
     if tree is None:
         return
     semantic = SemanticModel(tree, source_file.module_name, source_file.is_package)
@@ -138,7 +138,7 @@ def _creates_app(semantic: SemanticModel, value: ast.AST | None) -> bool:
 
 
 def _run_rules(tree: ast.Module, ctx: FileContext, rules: list[Rule], report: FileReport) -> None:
-    """One iterative pre-order traversal calling every rule's `visit_<AstClass>` hooks."""
+    """One pass over the nodes, in the semantic model's pre-order, calling every rule's hooks."""
     hooks: dict[type, list] = {}
     broken: set[int] = set()
     for rule in rules:
@@ -147,16 +147,13 @@ def _run_rules(tree: ast.Module, ctx: FileContext, rules: list[Rule], report: Fi
                 node_type = getattr(ast, attribute[6:], None)
                 if node_type is not None:
                     hooks.setdefault(node_type, []).append((rule, getattr(rule, attribute)))
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
+    for node in ctx.semantic.nodes:
         for rule, hook in hooks.get(type(node), ()):
             if id(rule) in broken:
                 continue
             ctx.rule = rule
             if not _guarded(rule, ctx, report, lambda: hook(node, ctx), node):
                 broken.add(id(rule))
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
     for rule in rules:
         if id(rule) not in broken and type(rule).leave_module is not Rule.leave_module:
             ctx.rule = rule

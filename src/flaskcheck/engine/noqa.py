@@ -6,6 +6,7 @@ codes. `# flaskcheck: noqa` on a line of its own in a file's first 5 lines skips
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -32,20 +33,46 @@ def parse_comment(comment: str) -> frozenset[str] | None:
     return frozenset(code.upper() for code in re.split(r"[\s,]+", codes.strip()) if code)
 
 
-def python_noqa(text: str) -> dict[int, frozenset[str]]:
-    """line -> suppressed codes, from real comments only (not from strings)."""
+def python_noqa(text: str, tree: ast.Module | None = None) -> dict[int, frozenset[str]]:
+    """line -> suppressed codes, from real comments only (not from strings).
+
+    Only lines mentioning `noqa` are tokenized, one at a time; lines inside a multi-line
+    string (known from the AST) are skipped.
+    """
     if "noqa" not in text.lower():
         return {}
+    inside_strings = _multiline_string_lines(tree) if tree is not None else set()
     found: dict[int, frozenset[str]] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                codes = parse_comment(token.string)
-                if codes is not None:
-                    found[token.start[0]] = found.get(token.start[0], frozenset()) | codes
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return text_noqa(text)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "noqa" not in line.lower() or number in inside_strings:
+            continue
+        comment = _comment_of(line)
+        codes = parse_comment(comment) if comment else None
+        if codes is not None:
+            found[number] = codes
     return found
+
+
+def _comment_of(line: str) -> str | None:
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.COMMENT:
+                return token.string
+    except (tokenize.TokenError, SyntaxError):
+        pass  # an unclosed bracket continues on the next line: the comment was already seen
+    except IndentationError:
+        return None
+    return None
+
+
+def _multiline_string_lines(tree: ast.Module) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno and node.end_lineno > node.lineno:
+            lines.update(range(node.lineno + 1, node.end_lineno + 1))
+            if not isinstance(getattr(node, "value", None), (str, bytes)) and not isinstance(node, ast.JoinedStr):
+                lines.difference_update(range(node.lineno + 1, node.end_lineno + 1))
+    return lines
 
 
 def text_noqa(text: str) -> dict[int, frozenset[str]]:

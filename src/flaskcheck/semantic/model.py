@@ -70,6 +70,7 @@ class SemanticModel:
         self.is_package = is_package
         self.module_scope = Scope(ScopeKind.MODULE, tree, None)
         self.scopes: list[Scope] = [self.module_scope]
+        self.nodes: list[ast.AST] = []  # every node, in the pre-order the rules see them
         _ScopeBuilder(self).build()
 
     # -- resolution -------------------------------------------------------------------
@@ -196,24 +197,31 @@ class _ScopeBuilder:
 
     def build(self) -> None:
         tree = self.model.tree
+        order = self.model.nodes
+        handlers = self.handlers()
         stack: list[tuple[ast.AST, ast.AST | None, Scope]] = [(tree, None, self.model.module_scope)]
         while stack:
             node, parent, scope = stack.pop()
             node.flk_parent = parent  # type: ignore[attr-defined]
             node.flk_scope = scope  # type: ignore[attr-defined]
-            children = self.visit(node, scope)
-            for child, child_scope in reversed(children):
-                stack.append((child, node, child_scope))
-
-    def visit(self, node: ast.AST, scope: Scope) -> list[tuple[ast.AST, Scope]]:
-        handler = getattr(self, "visit_" + type(node).__name__, None)
-        if handler is not None:
-            return handler(node, scope)
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, (ast.Store, ast.Del)):
+            order.append(node)
+            handler = handlers.get(type(node))
+            if handler is not None:
+                children = handler(node, scope)
+                stack.extend((child, node, child_scope) for child, child_scope in reversed(children))
+                continue
+            if type(node) is ast.Name and type(node.ctx) is not ast.Load:
                 self.bind(scope, node.id, BindingKind.OTHER, node)
-            return []
-        return [(child, scope) for child in ast.iter_child_nodes(node)]
+            stack.extend((child, node, scope) for child in reversed(list(ast.iter_child_nodes(node))))
+
+    def handlers(self) -> dict[type, object]:
+        found = {}
+        for attribute in dir(self):
+            if attribute.startswith("visit_"):
+                node_type = getattr(ast, attribute[6:], None)
+                if node_type is not None:
+                    found[node_type] = getattr(self, attribute)
+        return found
 
     def bind(self, scope: Scope, name: str, kind: BindingKind, node: ast.AST, **extra) -> None:
         if name in scope.global_names and scope.kind is not ScopeKind.MODULE:
