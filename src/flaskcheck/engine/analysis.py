@@ -17,8 +17,9 @@ from flaskcheck.engine.registry import all_rules
 from flaskcheck.engine.rule import Rule
 from flaskcheck.engine.source import SourceText
 from flaskcheck.project.index import ModuleSummary
-from flaskcheck.semantic.flask import APP_CLASSES, is_test_path, flask_name
-from flaskcheck.semantic.model import BindingKind, SemanticModel
+from flaskcheck.project.summarize import summarize_module
+from flaskcheck.semantic.flask import is_test_path
+from flaskcheck.semantic.model import SemanticModel
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -96,9 +97,10 @@ def _analyze_python(source_file: SourceFile, text: str, result: FileResult) -> N
     if tree is None:
         return
     semantic = SemanticModel(tree, source_file.module_name, source_file.is_package)
-    _summarize_module(semantic, summary)
+    source = SourceText(text)
+    summarize_module(semantic, source, summary)
     report = FileReport()
-    ctx = FileContext(source_file.display, source_file.relative, SourceText(text), report, semantic)
+    ctx = FileContext(source_file.display, source_file.relative, source, report, semantic)
     _run_rules(tree, ctx, [rule() for rule in all_rules()], report)
     _collect(report, result)
 
@@ -119,22 +121,6 @@ def _collect(report: FileReport, result: FileResult) -> None:
     result.diagnostics.extend(report.diagnostics)
     result.summary.facts = report.facts
     result.summary.pending = report.pending
-
-
-def _summarize_module(semantic: SemanticModel, summary: ModuleSummary) -> None:
-    """The module-level facts every project rule may need: imports and app objects."""
-    apps = set()
-    for name, bindings in semantic.module_scope.bindings.items():
-        last = bindings[-1]
-        if last.kind is BindingKind.IMPORT and last.qualified:
-            summary.imports[name] = last.qualified
-        if any(_creates_app(semantic, binding.value) for binding in bindings):
-            apps.add(name)
-    summary.apps = frozenset(apps)
-
-
-def _creates_app(semantic: SemanticModel, value: ast.AST | None) -> bool:
-    return isinstance(value, ast.Call) and flask_name(semantic, value.func) in APP_CLASSES
 
 
 def _run_rules(tree: ast.Module, ctx: FileContext, rules: list[Rule], report: FileReport) -> None:

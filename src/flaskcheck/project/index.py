@@ -37,6 +37,16 @@ class Pending:
     app_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class ImportEdge:
+    """A module-level `import target` or `from target import names`, and where it stands."""
+
+    target: str
+    names: tuple[str, ...]
+    line: int
+    column: int
+
+
 @dataclass(slots=True)
 class ModuleSummary:
     path: str  # as displayed
@@ -47,6 +57,8 @@ class ModuleSummary:
     is_test: bool = False
     imports: dict[str, str] = field(default_factory=dict)  # module-level name -> qualified target
     apps: frozenset[str] = frozenset()  # module-level names bound to a Flask app object
+    first_bound: dict[str, int] = field(default_factory=dict)  # module-level name -> first line binding it
+    import_edges: list[ImportEdge] = field(default_factory=list)
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # line -> codes, or {NOQA_ALL}
     facts: list[Fact] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)

@@ -1,0 +1,54 @@
+"""What every module tells the project index about itself, computed once per file."""
+
+from __future__ import annotations
+
+import ast
+
+from flaskcheck.engine.source import SourceText
+from flaskcheck.project.index import ImportEdge, ModuleSummary
+from flaskcheck.semantic.flask import APP_CLASSES, flask_name, is_at_module_level
+from flaskcheck.semantic.model import BindingKind, SemanticModel
+
+
+def summarize_module(semantic: SemanticModel, source: SourceText, summary: ModuleSummary) -> None:
+    """Module-level imports (with where they are), names and app objects."""
+    apps = set()
+    for name, bindings in semantic.module_scope.bindings.items():
+        last = bindings[-1]
+        if last.kind is BindingKind.IMPORT and last.qualified:
+            summary.imports[name] = last.qualified
+        summary.first_bound[name] = min(binding.position[0] for binding in bindings)
+        if any(_creates_app(semantic, binding.value) for binding in bindings):
+            apps.add(name)
+    summary.apps = frozenset(apps)
+    summary.import_edges = [edge for node in semantic.nodes for edge in _edges(node, semantic, source)]
+
+
+def _creates_app(semantic: SemanticModel, value: ast.AST | None) -> bool:
+    return isinstance(value, ast.Call) and flask_name(semantic, value.func) in APP_CLASSES
+
+
+def _edges(node: ast.AST, semantic: SemanticModel, source: SourceText) -> list[ImportEdge]:
+    """The modules a module-level import statement runs (not in functions, not TYPE_CHECKING)."""
+    if not isinstance(node, (ast.Import, ast.ImportFrom)) or not is_at_module_level(node) or _is_type_checking_only(node):
+        return []
+    span = (node.lineno, source.char_column(node.lineno, node.col_offset) + 1)
+    if isinstance(node, ast.Import):
+        return [ImportEdge(alias.name, (), *span) for alias in node.names]
+    module = semantic.resolve_relative(node.module, node.level or 0)
+    names = tuple(alias.name for alias in node.names)
+    return [ImportEdge(module, names, *span)] if module else [ImportEdge(name, (), *span) for name in names]
+
+
+def _is_type_checking_only(node: ast.AST) -> bool:
+    child = node
+    parent = getattr(node, "flk_parent", None)
+    while parent is not None:
+        if isinstance(parent, ast.If) and child in parent.body and _is_type_checking(parent.test):
+            return True
+        child, parent = parent, getattr(parent, "flk_parent", None)
+    return False
+
+
+def _is_type_checking(test: ast.AST) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
