@@ -43,7 +43,9 @@ def lint(paths: list[Path], settings: Settings, *, jobs: int | None = None, use_
         diagnostics.extend(result.diagnostics)
     diagnostics.extend(_project_phase(results))
     summaries = {result.summary.path: result.summary for result in results}
-    selected = [d for d in diagnostics if _is_reported(d, settings, summaries)]
+    unsuppressed, used = _apply_noqa(diagnostics, summaries)
+    unsuppressed.extend(unused_noqa(summaries.values(), used))
+    selected = [d for d in unsuppressed if _is_reported(d, settings, summaries)]
     adjusted = [_with_severity(d, settings) for d in selected]
     return LintResult(sorted(adjusted, key=lambda d: d.sort_key), len(files))
 
@@ -100,6 +102,31 @@ def matches(code: str, patterns: Iterable[str]) -> bool:
     return any(code.startswith(REDIRECTS.get(pattern, pattern)) for pattern in patterns)
 
 
+def _apply_noqa(diagnostics: list[Diagnostic], summaries: dict[str, ModuleSummary]) -> tuple[list[Diagnostic], set]:
+    """Drop suppressed findings (whatever the selection) and note which noqa codes were used."""
+    kept: list[Diagnostic] = []
+    used: set[tuple[str, int, str]] = set()
+    for diagnostic in diagnostics:
+        summary = summaries.get(diagnostic.path) if diagnostic.path is not None else None
+        if summary is not None and is_suppressed(summary.noqa, diagnostic.line, diagnostic.code):
+            used.add((diagnostic.path, diagnostic.line, diagnostic.code))
+        else:
+            kept.append(diagnostic)
+    return kept, used
+
+
+def unused_noqa(summaries: Iterable[ModuleSummary], used: set[tuple[str, int, str]]) -> list[Diagnostic]:
+    """FLK003: a `# noqa: FLKnnn` naming a code that produced nothing on its line."""
+    found = []
+    for summary in summaries:
+        for line, codes in summary.noqa.items():
+            stale = sorted(c for c in codes if c.startswith("FLK") and (summary.path, line, c) not in used)
+            if stale:
+                message = f"unused `noqa` for {', '.join(stale)}: nothing on this line is reported under {'that code' if len(stale) == 1 else 'those codes'}"
+                found.append(Diagnostic("FLK003", "unused-noqa", Severity.INFO, message, summary.path, line, 1, line, 1))
+    return found
+
+
 def _is_reported(diagnostic: Diagnostic, settings: Settings, summaries: dict[str, ModuleSummary]) -> bool:
     code = diagnostic.code
     rule = rule_by_code(code)
@@ -114,8 +141,6 @@ def _is_reported(diagnostic: Diagnostic, settings: Settings, summaries: dict[str
         return False
     summary = summaries.get(diagnostic.path) if diagnostic.path is not None else None
     if summary is not None:
-        if is_suppressed(summary.noqa, diagnostic.line, code):
-            return False
         for glob, codes in settings.per_file_ignores.items():
             if matches(code, codes) and _path_matches(summary.relative, glob):
                 return False
