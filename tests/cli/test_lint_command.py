@@ -158,3 +158,10 @@ def test_noqa_in_strings_does_not_count(project):
     })
     completed = run_cli("lint", "--no-cache", cwd=project)
     assert [line.split(":")[0] for line in completed.stdout.splitlines()[:-1]] == ["doc.py"]
+
+
+def test_a_named_folder_is_checked_even_when_excluded_by_config(project):
+    write_tree(project, {"pyproject.toml": "[tool.flaskcheck]\nextend-exclude = ['examples']\n", "examples/app/bad.py": BROKEN, "examples/build/bad.py": BROKEN})
+    assert run_cli("lint", "--no-cache", cwd=project).returncode == 0
+    named = run_cli("lint", "examples", "--no-cache", cwd=project)
+    assert named.stdout.splitlines()[:-1] == ["examples/app/bad.py:1:7: FLK001 [error] syntax error: invalid syntax"]

@@ -56,14 +56,15 @@ class Excluder:
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = [p.strip("/") for p in patterns if p.strip("/")]
 
-    def is_excluded(self, relative: str) -> bool:
+    def is_excluded(self, relative: str, explicit_parts: int = 0) -> bool:
+        """Does a pattern match below the first `explicit_parts` segments (a path the user named)?"""
         parts = relative.split("/")
         for pattern in self.patterns:
             width = pattern.count("/") + 1
             for start in range(len(parts) - width + 1):
-                if fnmatch.fnmatchcase("/".join(parts[start:start + width]), pattern):
+                if start + width > explicit_parts and fnmatch.fnmatchcase("/".join(parts[start:start + width]), pattern):
                     return True
-            if fnmatch.fnmatchcase(relative, pattern):
+            if len(parts) > explicit_parts and fnmatch.fnmatchcase(relative, pattern):
                 return True
         return False
 
@@ -100,12 +101,14 @@ def _walk(top: Path, root: Path, cwd: Path, excluder: Excluder, add, problems: l
         where = Path(error.filename) if error.filename else top
         problems.append(DiscoveryProblem(display_path(where.absolute(), cwd), f"cannot be read: {error.strerror or error}"))
 
+    top_relative = _relative(top, root)
+    named = 0 if top_relative in ("", ".") else len(top_relative.split("/"))  # never exclude what was named
     for folder, dirnames, filenames in os.walk(top, onerror=on_error, followlinks=False):
         folder_path = Path(folder)
-        dirnames[:] = sorted(d for d in dirnames if not excluder.is_excluded(_relative(folder_path / d, root)))
+        dirnames[:] = sorted(d for d in dirnames if not excluder.is_excluded(_relative(folder_path / d, root), named))
         for name in sorted(filenames):
             path = folder_path / name
-            if excluder.is_excluded(_relative(path, root)):
+            if excluder.is_excluded(_relative(path, root), named):
                 continue
             if not path.is_file():
                 continue  # a FIFO, socket or dangling link: reading it could block or fail

@@ -88,3 +88,12 @@ def mapping_items(expr: ast.expr, semantic: SemanticModel) -> list[tuple[str, as
     if isinstance(expr, ast.Call) and semantic.qualified_name(expr.func) == "builtins.dict":
         return [(k.arg, k.value) for k in expr.keywords if k.arg]
     return []
+
+
+def setting_node(setting: ConfigSetting) -> ast.AST:
+    """Where a finding about a setting goes: `KEY=value` in a call, `"KEY": value` in a dict
+    (its value), else the whole assignment."""
+    holder = getattr(setting.value, "flk_parent", None)
+    if isinstance(holder, ast.keyword):
+        return holder
+    return setting.value if isinstance(setting.statement, ast.Call) else setting.statement
