@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -40,14 +41,21 @@ def display_path(path: Path, cwd: Path) -> str:
 def module_name_of(path: Path) -> tuple[str, bool]:
     """(`pkg.sub.mod`, is_package) from the `__init__.py` files above `path`."""
     is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file():
-        parts.append(folder.name)
-        if folder.parent == folder:
-            break
-        folder = folder.parent
-    return ".".join(reversed(parts)), is_package
+    package = _package_of(path.parent)
+    if is_package:
+        return package, True
+    return (f"{package}.{path.stem}" if package else path.stem), False
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_of(folder: Path) -> str:
+    """The dotted package a folder is, or "" when it has no `__init__.py`."""
+    if not (folder / "__init__.py").is_file():
+        return ""
+    if folder.parent == folder:
+        return folder.name
+    parent = _package_of(folder.parent)
+    return f"{parent}.{folder.name}" if parent else folder.name
 
 
 class Excluder:

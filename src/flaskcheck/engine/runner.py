@@ -7,6 +7,7 @@ The per-file results never depend on the selection: every rule runs, and --selec
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +22,7 @@ from flaskcheck.engine.diagnostic import Diagnostic, Severity
 from flaskcheck.engine.files import Excluder, SourceFile, discover
 from flaskcheck.engine.noqa import is_suppressed
 from flaskcheck.engine.registry import REDIRECTS, all_rules, rule_by_code
+from flaskcheck.engine.rule import Rule
 from flaskcheck.project.index import ModuleSummary, ProjectIndex
 
 _PARALLEL_THRESHOLD = 24
@@ -51,7 +53,12 @@ def lint(paths: list[Path], settings: Settings, *, jobs: int | None = None, use_
 
 
 def _is_text_target(relative: str) -> bool:
-    return any(rule.is_text_target(relative) for rule in all_rules())
+    return any(rule.is_text_target(relative) for rule in _text_rules())
+
+
+@functools.cache
+def _text_rules() -> tuple:
+    return tuple(rule for rule in all_rules() if rule.is_text_target.__func__ is not Rule.is_text_target.__func__)
 
 
 def _analyze_all(files: list[SourceFile], cache: Cache | None, jobs: int | None) -> list[FileResult]:
