@@ -130,6 +130,46 @@ def exit_code(diagnostics: list[Diagnostic], fail_level: str, exit_zero: bool) -
     return 1 if any(d.severity.rank >= threshold for d in diagnostics) else 0
 
 
+def deploy_options(function):
+    options = [
+        click.option("--behind-proxy", is_flag=True, help="A proxy adds the HTTPS redirect and security headers: FLK913/FLK914 become info."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="Seconds allowed for building the app and for each probe."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@click.option("--app", "app_spec", metavar="SPEC", help="The app, as for `flask --app`: pkg, pkg:create_app, 'pkg:create_app(\"prod\")', path/app.py.")
+@output_options
+@deploy_options
+def deploy(app_spec, select, ignore, output_format, output_file, exit_zero, fail_level, config_file, quiet, statistics, behind_proxy, timeout):
+    """Runtime checks (FLK9xx) on the app object, built as production builds it.
+
+    The app is built twice, in child processes, with your environment minus FLASK_DEBUG,
+    FLASK_RUN_FROM_CLI, WERKZEUG_RUN_MAIN and WERKZEUG_SERVER_FD: run it with the
+    environment variables production has.
+    """
+    import os
+
+    settings = _settings(Path("."), config_file, select, ignore)
+    spec = app_spec or settings.app or os.environ.get("FLASK_APP") or None
+    diagnostics = run_deploy(spec, settings, timeout, behind_proxy)
+    _emit(diagnostics, output_format, output_file, quiet, statistics, 1)
+    sys.exit(exit_code(diagnostics, fail_level, exit_zero))
+
+
+def run_deploy(spec: str | None, settings: Settings, timeout: float, behind_proxy: bool) -> list[Diagnostic]:
+    """The deploy findings; an app that cannot be built is a one-line usage failure (exit 2)."""
+    from flaskcheck.runtime.runner import AppLoadError, deploy
+
+    try:
+        return deploy(spec, settings, timeout=timeout, behind_proxy=behind_proxy)
+    except AppLoadError as error:
+        raise UsageFailure(f"cannot check the app: {error.message}") from None
+
+
 @cli.command()
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules(output_format):
@@ -137,10 +177,11 @@ def rules(output_format):
     import json
 
     from flaskcheck.engine.registry import all_rules
+    from flaskcheck.runtime.registry import all_checks
 
     rows = [
         {"code": r.code, "name": r.name, "section": r.section()[1], "severity": r.severity.value, "fixable": r.is_fixable(), "opt_in": r.opt_in, "summary": r.summary()}
-        for r in all_rules()
+        for r in (*all_rules(), *all_checks())
     ]
     if output_format == "json":
         click.echo(json.dumps(rows, indent=2))
@@ -159,8 +200,9 @@ def explain(code):
     """Print a rule's documentation."""
     from flaskcheck.docs import rule_page
     from flaskcheck.engine.registry import rule_by_code
+    from flaskcheck.runtime.registry import check_by_code
 
-    rule = rule_by_code(code)
+    rule = rule_by_code(code) or check_by_code(code)
     if rule is None:
         raise UsageFailure(f"unknown rule code {code!r} (see `flaskcheck rules`)")
     click.echo(rule_page(rule).split("\n", 2)[2], nl=False)

@@ -25,6 +25,8 @@ def rule_page(rule: type[Rule]) -> str:
     ]
     if not rule.in_tests:
         facts.append("- Silent in test code")
+    if rule.code[3] == "9":
+        facts.append("- Runs on the built app: `flaskcheck deploy --app SPEC` or `flask --app SPEC check --deploy`")
     if rule.opt_in:
         facts.append("- Opt-in: enable with `--select " + rule.code + "`")
     return "\n".join([GENERATED_NOTE, "", f"# {rule.code} {rule.name}", "", *facts, "", rule.documentation(), ""])
@@ -46,8 +48,9 @@ def index_page(rules: list[type[Rule]]) -> str:
 def generated_pages() -> dict[str, str]:
     """Relative path under the repository -> page text."""
     from flaskcheck.engine.registry import all_rules
+    from flaskcheck.runtime.registry import all_checks
 
-    rules = list(all_rules())
+    rules = [*all_rules(), *all_checks()]  # deploy checks share the rule page layout
     pages = {rule_page_path(rule.code, rule.name): rule_page(rule) for rule in rules}
     pages["docs/rules/index.md"] = index_page(rules)
     return pages
