@@ -36,6 +36,32 @@ def run_example(case, tmp_path):
         assert case.example.message in [d.message for d in diagnostics]
     if case.example.severity is not None:
         assert {d.severity for d in diagnostics if d.code == rule.code} == {case.example.severity}
+    check_fix(case, tmp_path, [d for d in diagnostics if d.code == rule.code])
+
+
+def check_fix(case, tmp_path, diagnostics):
+    """`fixed` is the source after --fix; a fix without an expected result (or the reverse) fails."""
+    import ast
+
+    from flaskcheck.config import Settings
+    from flaskcheck.engine.examples import strip_markers
+    from flaskcheck.engine.fixer import MAX_PASSES, fix_paths
+
+    expected = case.example.fixed
+    has_fix = any(d.fix is not None and d.fix.edits for d in diagnostics)
+    assert has_fix == (expected is not None), "a fix needs `fixed=`, and `fixed=` needs a fix"
+    if expected is None:
+        return
+    settings = Settings(root=tmp_path.absolute(), select=(case.rule.code,))
+    outcome = fix_paths([tmp_path], settings, unsafe=True, jobs=1)
+    [(path, data)] = outcome.fixed.items()
+    text = data.decode("utf-8")
+    assert text == strip_markers(expected)[0]
+    if path.suffix == ".py":
+        ast.parse(text)
+    assert outcome.applied < MAX_PASSES * 10
+    path.write_bytes(data)
+    assert fix_paths([tmp_path], settings, unsafe=True, jobs=1).fixed == {}, "fixing twice must change nothing"
 
 
 TODO_CASES = [case for case in CASES if case.example.todo]

@@ -64,11 +64,12 @@ def output_options(function):
 @output_options
 @click.option("--fix", is_flag=True, help="Apply safe fixes.")
 @click.option("--diff", is_flag=True, help="Show the fixes as a diff; change nothing.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that can change behaviour (see each rule's Fix safety).")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), help="Report only findings not in this baseline.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path), help="Record the current findings as the baseline.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
-def lint(paths, select, ignore, output_format, output_file, exit_zero, fail_level, config_file, quiet, statistics, fix, diff, baseline, write_baseline, jobs, no_cache):
+def lint(paths, select, ignore, output_format, output_file, exit_zero, fail_level, config_file, quiet, statistics, fix, diff, unsafe_fixes, baseline, write_baseline, jobs, no_cache):
     """Static analysis of Python files, templates and deployment files (default: .)."""
     from flaskcheck.engine import baselines
     from flaskcheck.engine.runner import lint as run_lint
@@ -79,7 +80,9 @@ def lint(paths, select, ignore, output_format, output_file, exit_zero, fail_leve
         raise UsageFailure(f"path does not exist: {missing[0]}")
     settings = _settings(paths[0], config_file, select, ignore)
     if fix or diff:
-        raise UsageFailure("--fix and --diff are not available yet: no rule in this version has a fix")
+        _apply_fixes(paths, settings, diff, unsafe_fixes, jobs)
+        if diff:
+            return
     result = run_lint(paths, settings, jobs=jobs, use_cache=not no_cache)
     diagnostics = result.diagnostics
     if write_baseline is not None:
@@ -91,6 +94,21 @@ def lint(paths, select, ignore, output_format, output_file, exit_zero, fail_leve
         diagnostics = _filter_baseline(baseline_file, diagnostics)
     _emit(diagnostics, output_format, output_file, quiet, statistics, result.files_checked)
     sys.exit(exit_code(diagnostics, fail_level, exit_zero))
+
+
+def _apply_fixes(paths: list[Path], settings: Settings, diff: bool, unsafe: bool, jobs: int | None) -> None:
+    """--diff prints the fixes and exits (1 when there is something to fix); --fix writes them."""
+    from flaskcheck.engine.fixer import fix_paths, unified_diff, write_fixes
+
+    outcome = fix_paths(paths, settings, unsafe=unsafe, jobs=jobs)
+    if diff:
+        text = unified_diff(outcome, Path.cwd().absolute())
+        click.echo(text, nl=False)
+        click.echo(f"Would fix {outcome.applied} {'problem' if outcome.applied == 1 else 'problems'} in {len(outcome.fixed)} {'file' if len(outcome.fixed) == 1 else 'files'}.", err=True)
+        sys.exit(1 if outcome.fixed else 0)
+    write_fixes(outcome)
+    if outcome.applied:
+        click.echo(f"Fixed {outcome.applied} {'problem' if outcome.applied == 1 else 'problems'} in {len(outcome.fixed)} {'file' if len(outcome.fixed) == 1 else 'files'}.", err=True)
 
 
 def _filter_baseline(path: Path, diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flaskcheck.engine.diagnostic import Diagnostic, Fix, Severity
+from flaskcheck.engine.diagnostic import Diagnostic, Edit, Fix, Severity
 from flaskcheck.engine.source import SourceText
 from flaskcheck.project.index import Fact, Pending
 from flaskcheck.semantic import flask as flask_facts
@@ -89,6 +89,42 @@ class FileContext(_BaseFileContext):
         diagnostic = self._diagnostic(*self.span(node), message, severity)
         self._report.pending.append(Pending(diagnostic, reference.imported))
 
+    def replace(self, node: ast.AST, content: str) -> Edit:
+        """An edit replacing exactly the source of `node` with `content`."""
+        line, column, end_line, end_column = self.span(node)
+        start = self.source.line_starts[line - 1] + column - 1
+        end = self.source.line_starts[end_line - 1] + end_column - 1
+        return Edit(start, end, content, line, column, end_line, end_column)
+
+    def import_name(self, module: str, name: str, at: ast.AST) -> tuple[Edit | None, str | None]:
+        """(edit adding `from module import name` if needed, the name to use at `at`).
+
+        The name is None when `name` is already bound to something else there: no safe edit.
+        """
+        wanted = f"{module}.{name}"
+        for bindings in self.semantic.module_scope.bindings.values():
+            binding = bindings[-1]
+            if binding.qualified == wanted and self.semantic.lookup(binding.name, at) is binding:
+                return None, binding.name
+        if self.semantic.lookup(name, at) is not None:
+            return None, None
+        offset, line = self._import_insertion_point()
+        return Edit(offset, offset, f"from {module} import {name}{self.source.newline}", line, 1, line, 1), name
+
+    def _import_insertion_point(self) -> tuple[int, int]:
+        """After the last top-of-module import (or the docstring), at the start of a line."""
+        body = self.semantic.tree.body
+        after = None
+        for index, statement in enumerate(body):
+            is_docstring = index == 0 and isinstance(statement, ast.Expr) and isinstance(getattr(statement, "value", None), ast.Constant) and isinstance(statement.value.value, str)
+            if isinstance(statement, (ast.Import, ast.ImportFrom)) or is_docstring:
+                after = statement
+            elif after is not None or index > 0:
+                break
+        line = (after.end_lineno + 1) if after is not None else 1
+        line = min(line, len(self.source.line_starts))
+        return self.source.line_starts[line - 1], line
+
     def record(self, node: ast.AST, **data) -> None:
         """Keep plain data about `node` for this rule's `check_project`."""
         fact = Fact(self.rule.code, self.path, *self.span(node), self.is_test_code(node), data)
@@ -102,10 +138,11 @@ class ProjectContext:
         self._diagnostics = diagnostics
         self.rule: Rule | None = None
 
-    def report_fact(self, fact: Fact, message: str, *, severity: Severity | None = None) -> None:
+    def report_fact(self, fact: Fact, message: str, *, severity: Severity | None = None, fix: Fix | None = None) -> None:
+        """Report at a recorded fact; a `fix` is built from edits recorded with the fact."""
         rule = self.rule
         if not rule.in_tests and fact.in_test_code:
             return
         self._diagnostics.append(
-            Diagnostic(rule.code, rule.name, severity or rule.severity, message, fact.path, fact.line, fact.column, fact.end_line, fact.end_column)
+            Diagnostic(rule.code, rule.name, severity or rule.severity, message, fact.path, fact.line, fact.column, fact.end_line, fact.end_column, fix)
         )

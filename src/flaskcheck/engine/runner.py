@@ -34,12 +34,16 @@ class LintResult:
     files_checked: int
 
 
-def lint(paths: list[Path], settings: Settings, *, jobs: int | None = None, use_cache: bool = True, cwd: Path | None = None) -> LintResult:
+def lint(
+    paths: list[Path], settings: Settings, *, jobs: int | None = None, use_cache: bool = True, cwd: Path | None = None,
+    overlay: dict[Path, bytes] | None = None,
+) -> LintResult:
+    """Lint `paths`; `overlay` gives the content of some files instead of the disk (for --diff)."""
     cwd = (cwd or Path.cwd()).absolute()
     excluder = Excluder([*settings.exclude, *settings.extend_exclude])
     files, problems = discover(paths, settings.root, cwd, excluder, _is_text_target)
     cache = Cache(settings.root / ".flaskcheck_cache") if use_cache else None
-    results = _analyze_all(files, cache, jobs)
+    results = _analyze_all(files, cache, jobs, overlay or {})
     diagnostics = [checker_diagnostic("FLK002", "unreadable-file", p.message, p.display, 1, 1) for p in problems]
     for result in results:
         diagnostics.extend(result.diagnostics)
@@ -61,20 +65,21 @@ def _text_rules() -> tuple:
     return tuple(rule for rule in all_rules() if rule.is_text_target.__func__ is not Rule.is_text_target.__func__)
 
 
-def _analyze_all(files: list[SourceFile], cache: Cache | None, jobs: int | None) -> list[FileResult]:
+def _analyze_all(files: list[SourceFile], cache: Cache | None, jobs: int | None, overlay: dict[Path, bytes]) -> list[FileResult]:
     workers = jobs or os.cpu_count() or 1
+    contents = [overlay.get(source_file.absolute) for source_file in files]
     if workers > 1 and len(files) >= _PARALLEL_THRESHOLD:
         chunk = max(1, min(64, len(files) // (workers * 8)))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(_analyze_cached, files, [cache] * len(files), chunksize=chunk))
-    return [_analyze_cached(source_file, cache) for source_file in files]
+            return list(pool.map(_analyze_cached, files, [cache] * len(files), contents, chunksize=chunk))
+    return [_analyze_cached(source_file, cache, data) for source_file, data in zip(files, contents)]
 
 
-def _analyze_cached(source_file: SourceFile, cache: Cache | None) -> FileResult:
+def _analyze_cached(source_file: SourceFile, cache: Cache | None, data: bytes | None = None) -> FileResult:
     if cache is None:
-        return analyze_file(source_file)
+        return analyze_file(source_file, data)
     try:
-        data = source_file.absolute.read_bytes()
+        data = source_file.absolute.read_bytes() if data is None else data
     except OSError:
         return analyze_file(source_file)
     key = cache.key(source_file, data)

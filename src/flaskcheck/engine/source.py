@@ -22,6 +22,12 @@ class SourceText:
         self._lines: list[str] | None = None
 
     @property
+    def newline(self) -> str:
+        """The file's own line ending, for inserted lines."""
+        index = self.text.find("\n")
+        return "\r\n" if index > 0 and self.text[index - 1] == "\r" else "\n"
+
+    @property
     def lines(self) -> list[str]:
         if self._lines is None:
             self._lines = self.text.split("\n")
