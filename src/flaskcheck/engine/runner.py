@@ -95,7 +95,7 @@ def _project_phase(results: list[FileResult]) -> Iterable[Diagnostic]:
     index = ProjectIndex([result.summary for result in results])
     found: list[Diagnostic] = []
     for summary in index.summaries:
-        found.extend(pending.diagnostic for pending in summary.pending if index.is_app(pending.app_name))
+        found.extend(pending.diagnostic for pending in summary.pending if index.is_app(pending.app_name, summary))
     ctx = ProjectContext(found)
     for rule_class in all_rules():
         if not rule_class.is_project_rule():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from flaskcheck.engine.diagnostic import Diagnostic
@@ -57,6 +58,8 @@ class ModuleSummary:
     is_test: bool = False
     imports: dict[str, str] = field(default_factory=dict)  # module-level name -> qualified target
     apps: frozenset[str] = frozenset()  # module-level names bound to a Flask app object
+    factories: frozenset[str] = frozenset()  # module-level functions returning a new app
+    made_apps: dict[str, str] = field(default_factory=dict)  # module-level name -> callee (`app = create_app()`)
     first_bound: dict[str, int] = field(default_factory=dict)  # module-level name -> first line binding it
     import_edges: list[ImportEdge] = field(default_factory=list)
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # line -> codes, or {NOQA_ALL}
@@ -65,11 +68,19 @@ class ModuleSummary:
 
 
 class ProjectIndex:
-    """The joined summaries; answers questions that need more than one module."""
+    """The joined summaries; answers questions that need more than one module.
+
+    Several modules may share a name when several apps are linted together (`app.py` in
+    every example folder); lookups then prefer the module in the asking module's source root.
+    """
 
     def __init__(self, summaries: list[ModuleSummary]) -> None:
         self.summaries = summaries
-        self.modules = {s.module_name: s for s in summaries if s.is_python and s.module_name}
+        self.by_name: dict[str, list[ModuleSummary]] = {}
+        for summary in summaries:
+            if summary.is_python and summary.module_name:
+                self.by_name.setdefault(summary.module_name, []).append(summary)
+        self.modules = {name: found[-1] for name, found in self.by_name.items()}
 
     def facts(self, code: str) -> Iterator[tuple[ModuleSummary, Fact]]:
         for summary in self.summaries:
@@ -77,18 +88,58 @@ class ProjectIndex:
                 if fact.code == code:
                     yield summary, fact
 
-    def is_app(self, qualified: str) -> bool:
-        """Is `pkg.module.app` (possibly re-exported through imports) a Flask app object?"""
-        return self._defining_module(qualified) is not None
-
-    def _defining_module(self, qualified: str, depth: int = 8) -> ModuleSummary | None:
-        if depth == 0:
+    def module(self, name: str, near: ModuleSummary | None = None) -> ModuleSummary | None:
+        """The module called `name`; among namesakes, the one in `near`'s source root."""
+        found = self.by_name.get(name)
+        if not found:
             return None
+        if len(found) == 1 or near is None:
+            return found[-1]
+        root = source_root_of(near)
+        return next((s for s in found if source_root_of(s) == root), found[-1])
+
+    def defining(self, qualified: str, near: ModuleSummary | None = None, depth: int = 8) -> tuple[ModuleSummary, str] | None:
+        """(module, name) where `pkg.module.name` is bound, following re-exports through imports."""
         module_name, _, attribute = qualified.rpartition(".")
-        summary = self.modules.get(module_name)
+        summary = self.module(module_name, near)
         if summary is None:
             return None
-        if attribute in summary.apps:
-            return summary
         target = summary.imports.get(attribute)
-        return self._defining_module(target, depth - 1) if target else None
+        if target and target != qualified and depth and self.module(target.rpartition(".")[0], summary) is not None:
+            return self.defining(target, summary, depth - 1)
+        return summary, attribute
+
+    def is_app(self, qualified: str, near: ModuleSummary | None = None) -> bool:
+        """Is `pkg.module.app` a Flask app object: `Flask(...)`, or the result of an app factory?"""
+        found = self.defining(qualified, near)
+        if found is None:
+            return False
+        summary, name = found
+        if name in summary.apps:
+            return True
+        callee = summary.made_apps.get(name)
+        return callee is not None and self.is_app_factory(callee, summary)
+
+    def is_app_factory(self, qualified: str, near: ModuleSummary | None = None) -> bool:
+        """Is `pkg.module.create_app` a module-level function returning a new app?"""
+        found = self.defining(qualified, near)
+        return found is not None and found[1] in found[0].factories
+
+    def is_app_candidate(self, candidate: str | None, near: ModuleSummary | None = None) -> bool:
+        """Confirm `semantic.flask.app_candidate` data: "" (an app), "import:<name>", "factory:<name>"."""
+        if candidate is None:
+            return False
+        kind, _, name = candidate.partition(":")
+        if kind == "":
+            return True
+        return self.is_app_factory(name, near) if kind == "factory" else self.is_app(name, near)
+
+
+def source_root_of(summary: ModuleSummary) -> str:
+    """The folder a module's top-level package sits in (`examples/shop` for `shop.views`)."""
+    folder = PurePosixPath(summary.relative).parent
+    name = summary.module_name
+    depth = name.count(".") + 1 if name and summary.is_package else name.count(".")
+    for _ in range(depth):
+        folder = folder.parent
+    return folder.as_posix()

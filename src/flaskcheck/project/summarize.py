@@ -6,7 +6,7 @@ import ast
 
 from flaskcheck.engine.source import SourceText
 from flaskcheck.project.index import ImportEdge, ModuleSummary
-from flaskcheck.semantic.flask import APP_CLASSES, flask_name, is_at_module_level
+from flaskcheck.semantic.flask import APP_CLASSES, flask_name, is_app_factory, is_at_module_level, module_level_calls
 from flaskcheck.semantic.model import BindingKind, SemanticModel
 
 
@@ -21,6 +21,8 @@ def summarize_module(semantic: SemanticModel, source: SourceText, summary: Modul
         if any(_creates_app(semantic, binding.value) for binding in bindings):
             apps.add(name)
     summary.apps = frozenset(apps)
+    summary.factories = frozenset(s.name for s in semantic.tree.body if is_app_factory(semantic, s))
+    summary.made_apps = module_level_calls(semantic)
     summary.import_edges = [edge for node in semantic.nodes for edge in _edges(node, semantic, source)]
 
 

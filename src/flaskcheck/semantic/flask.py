@@ -405,11 +405,11 @@ def is_wsgi_entry_file(relative_path: str) -> bool:
 def source_root(relative_path: str, module_name: str, is_package: bool) -> str:
     """The folder a module's top-level package sits in: `examples/shop` for
     `examples/shop/shop/views.py` (module `shop.views`); a non-Python file's own folder."""
-    folder = PurePosixPath(relative_path).parent
-    depth = module_name.count(".") + 1 if module_name and is_package else module_name.count(".")
-    for _ in range(depth):
-        folder = folder.parent
-    return folder.as_posix()
+    from types import SimpleNamespace
+
+    from flaskcheck.project.index import source_root_of
+
+    return source_root_of(SimpleNamespace(relative=relative_path, module_name=module_name, is_package=is_package))
 
 
 def is_same_project(root: str, other: str) -> bool:

@@ -8,7 +8,6 @@ from flaskcheck.engine.context import FileContext, ProjectContext
 from flaskcheck.engine.diagnostic import Severity
 from flaskcheck.engine.rule import Invalid, Rule, Valid
 from flaskcheck.project.index import ProjectIndex
-from flaskcheck.rules.debug import AppResolver, module_root, record_app_facts
 from flaskcheck.semantic.config import config_settings
 from flaskcheck.semantic.flask import app_candidate, keyword_value
 from flaskcheck.semantic.model import SemanticModel
@@ -144,16 +143,14 @@ class DebugFlagFromEnvString(Rule):
             self._report(offending, ctx)
 
     def leave_module(self, ctx: FileContext) -> None:
-        record_app_facts(ctx)
         for value, candidate in self._app_sinks:
             if id(value) not in self._reported:
                 self._reported.add(id(value))
                 ctx.record(value, kind="sink", app=candidate, message=_message(value, ctx.semantic))
 
     def check_project(self, index: ProjectIndex, ctx: ProjectContext) -> None:
-        resolver = AppResolver(index, self.code)
         for summary, fact in index.facts(self.code):
-            if fact.data["kind"] == "sink" and resolver.is_app(fact.data["app"], module_root(summary)):
+            if fact.data["kind"] == "sink" and index.is_app_candidate(fact.data["app"], summary):
                 ctx.report_fact(fact, fact.data["message"])
 
     def _check_settings(self, node: ast.AST, ctx: FileContext) -> None:

@@ -9,7 +9,8 @@ from flaskcheck.engine.context import FileContext, ProjectContext
 from flaskcheck.engine.diagnostic import Severity
 from flaskcheck.engine.rule import Invalid, Rule, Valid
 from flaskcheck.project.index import Fact, ModuleSummary, ProjectIndex
-from flaskcheck.rules.debug import AppResolver, is_in_debug_branch, module_root, record_app_facts
+from flaskcheck.semantic.debug import is_in_debug_branch
+from flaskcheck.project.index import source_root_of
 from flaskcheck.semantic.config import config_settings, setting_node
 from flaskcheck.semantic.flask import (
     app_candidate,
@@ -193,24 +194,20 @@ class DebugModeHardcoded(Rule):
     def visit_AnnAssign(self, node: ast.AnnAssign, ctx: FileContext) -> None:
         self._check_settings(node, ctx)
 
-    def leave_module(self, ctx: FileContext) -> None:
-        record_app_facts(ctx)
-
     def check_project(self, index: ProjectIndex, ctx: ProjectContext) -> None:
-        resolver = AppResolver(index, self.code)
         facts: dict[str, list[tuple[ModuleSummary, Fact]]] = {}
         for summary, fact in index.facts(self.code):
             facts.setdefault(fact.data["kind"], []).append((summary, fact))
-        starts = [(s, f) for s, f in facts.get("start", []) if resolver.is_app(f.data["app"], module_root(s))]
-        started = [module_root(s) for s, f in starts if not f.in_test_code]
+        starts = [(s, f) for s, f in facts.get("start", []) if index.is_app_candidate(f.data["app"], s)]
+        started = [source_root_of(s) for s, f in starts if not f.in_test_code]
         for summary, fact in starts:
             if fact.data["debugger"] and not fact.data["dev"]:
                 ctx.report_fact(fact, fact.data["message"], severity=Severity.WARNING if fact.data["main"] else None)
         loads = [fact.data for _, fact in facts.get("load", [])]
         uses_flask = any(target.split(".")[0] in _FLASK_PACKAGES for s in index.summaries for target in s.imports.values())
         for summary, fact in facts.get("setting", []):
-            root = module_root(summary)
-            if not _applies(fact.data, summary, loads, resolver, root, uses_flask):
+            root = source_root_of(summary)
+            if not _applies(fact.data, summary, loads, index, uses_flask):
                 continue
             runs = any(is_same_project(root, other) for other in started)
             severity = Severity.WARNING if fact.data["main"] or not runs else Severity.ERROR
@@ -331,12 +328,12 @@ def _reaches_production(cls: ast.ClassDef, semantic: SemanticModel, depth: int =
     return any(not _sets_debug(heir) and _reaches_production(heir, semantic, depth - 1) for heir in heirs)
 
 
-def _applies(data: dict, summary: ModuleSummary, loads: list[dict], resolver: AppResolver, root: str, uses_flask: bool) -> bool:
+def _applies(data: dict, summary: ModuleSummary, loads: list[dict], index: ProjectIndex, uses_flask: bool) -> bool:
     """Is a recorded `DEBUG = True` one the app reads? (By its module's name only in a project
     that uses Flask: Django's `settings.py` says `DEBUG = True` too.)"""
     form = data["form"]
     if form == "attribute":
-        return resolver.is_app(data["app"], root)
+        return index.is_app_candidate(data["app"], summary)
     if form in ("item", "call"):
         return True
     module = summary.module_name

@@ -8,7 +8,7 @@ from flaskcheck.engine.context import FileContext, ProjectContext
 from flaskcheck.engine.diagnostic import Severity
 from flaskcheck.engine.rule import Invalid, Rule, Valid
 from flaskcheck.project.index import ProjectIndex
-from flaskcheck.rules.debug import AppResolver, is_in_debug_branch, module_root, record_app_facts
+from flaskcheck.semantic.debug import is_in_debug_branch
 from flaskcheck.semantic.flask import app_candidate, is_under_main_guard, keyword_value
 
 _DEBUGGED_APPLICATION = frozenset({"werkzeug.debug.DebuggedApplication", "werkzeug.DebuggedApplication"})
@@ -103,14 +103,10 @@ class WerkzeugDebuggerInWsgiChain(Rule):
             return
         ctx.record(node, kind="wrap", apps=candidates)
 
-    def leave_module(self, ctx: FileContext) -> None:
-        record_app_facts(ctx)
-
     def check_project(self, index: ProjectIndex, ctx: ProjectContext) -> None:
-        resolver = AppResolver(index, self.code)
         message = "`DebuggedApplication` wraps the app: the interactive Werkzeug debugger is served whatever `app.debug` says, with a Python console at `/console` guarded only by a PIN"
         for summary, fact in index.facts(self.code):
-            if fact.data["kind"] == "wrap" and any(resolver.is_app(app, module_root(summary)) for app in fact.data["apps"]):
+            if fact.data["kind"] == "wrap" and any(index.is_app_candidate(app, summary) for app in fact.data["apps"]):
                 ctx.report_fact(fact, message)
 
 

@@ -81,4 +81,4 @@ class RequestSizeUnlimited(DeployCheck):
             yield Finding("config.MAX_CONTENT_LENGTH", f"`MAX_CONTENT_LENGTH` is unset while {shown} {'accepts' if len(routes) == 1 else 'accept'} a request body of any size", "set `MAX_CONTENT_LENGTH` (e.g. 16 * 1024 * 1024)")
         for key in ("MAX_FORM_MEMORY_SIZE", "MAX_FORM_PARTS"):
             if key in snapshot.config and snapshot.config[key] is None:
-                yield Finding(f"config.{key}", f"`{key}` is set to `None`: forms are not bounded", f"remove the setting (Flask's default bounds it)")
+                yield Finding(f"config.{key}", f"`{key}` is set to `None`: forms are not bounded", "remove the setting (Flask's default bounds it)")
