@@ -1,0 +1,3 @@
+"""Catalogue import. Saved by an old editor in Latin-1."""
+
+SUPPLIER = "Café Français"
