@@ -53,6 +53,10 @@ class TextContext(_BaseFileContext):
     def text(self) -> str:
         return self.source.text
 
+    def record_at(self, line: int, column: int, end_line: int, end_column: int, **data) -> None:
+        """Keep plain data about a place in this file (1-based positions) for this rule's `check_project`."""
+        self._report.facts.append(Fact(self.rule.code, self.path, line, column, end_line, end_column, self.is_test_file, data))
+
 
 class FileContext(_BaseFileContext):
     """A Python module."""

@@ -40,10 +40,30 @@ def example_cases(rule: type[Rule]) -> list[ExampleCase]:
     cases += [ExampleCase(rule, example, f"invalid-{i}") for i, example in enumerate(rule.invalid, start=1)]
     bad, good = rule.doc_examples()
     if bad is not None:
-        cases.append(ExampleCase(rule, Invalid(bad, path=rule.example_path), "docs-example"))
+        cases.append(ExampleCase(rule, Invalid(files=doc_sources(bad, rule.example_path)), "docs-example"))
     if good is not None:
-        cases.append(ExampleCase(rule, Valid(good, path=rule.example_path), "docs-use-instead"))
+        cases.append(ExampleCase(rule, Valid(files=doc_sources(good, rule.example_path)), "docs-use-instead"))
     return cases
+
+
+_FILE_HEADER = re.compile(r"#[ \t]*([\w.\-]+(?:/[\w.\-]+)*\.py)[ \t]*")
+
+
+def doc_sources(block: str, default_path: str) -> dict[str, str]:
+    """A docs block as files: one file at `default_path`, or, when the block starts with a
+    `# models.py` line, one file per such header line (a multi-module example)."""
+    lines = block.split("\n")
+    if not lines or not _FILE_HEADER.fullmatch(lines[0]):
+        return {default_path: block}
+    files: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in lines:
+        header = _FILE_HEADER.fullmatch(line)
+        if header:
+            current = files.setdefault(header.group(1), [])
+        else:
+            current.append(line)
+    return {path: "\n".join(body).strip("\n") + "\n" for path, body in files.items()}
 
 
 def write_sources(folder: Path, sources: dict[str, str]) -> dict[str, set[int]]:

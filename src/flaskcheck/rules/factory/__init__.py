@@ -1,0 +1,1 @@
+"""Rules of section 2xx: application factory, circular imports, extensions."""
