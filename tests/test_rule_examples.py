@@ -49,6 +49,8 @@ def check_fix(case, tmp_path, diagnostics):
 
     expected = case.example.fixed
     has_fix = any(d.fix is not None and d.fix.edits for d in diagnostics)
+    if case.label == "docs-example" and expected is None:
+        return  # the docstring's Use instead block shows the remedy; fixes are pinned in `invalid`
     assert has_fix == (expected is not None), "a fix needs `fixed=`, and `fixed=` needs a fix"
     if expected is None:
         return

@@ -10,7 +10,7 @@ from flaskcheck.config import Settings
 from flaskcheck.engine.diagnostic import Diagnostic
 from flaskcheck.engine.rule import Invalid, Rule, Valid
 
-_MARKER = re.compile(r"[ \t]*#[ \t]*error[ \t]*$")
+_MARKER = re.compile(r"[ \t]*#[ \t]*error[ \t]*(?=\r?$)")
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,14 @@ def summary_line(diagnostics: list[Diagnostic]) -> str:
     parts = [f"{counts[s]} {_plural(s.value, counts[s])}" for s in (Severity.ERROR, Severity.WARNING, Severity.INFO) if counts[s]]
     total = len(diagnostics)
     line = f"Found {total} {'problem' if total == 1 else 'problems'} ({', '.join(parts)})"
-    fixable = sum(1 for d in diagnostics if d.fix is not None)
-    if fixable:
-        line += f"; {fixable} fixable with --fix"
+    safe = sum(1 for d in diagnostics if d.fix is not None and d.fix.edits and d.fix.safe)
+    unsafe = sum(1 for d in diagnostics if d.fix is not None and d.fix.edits and not d.fix.safe)
+    if safe:
+        line += f"; {safe} fixable with --fix"
+        if unsafe:
+            line += f" ({unsafe} more with --unsafe-fixes)"
+    elif unsafe:
+        line += f"; {unsafe} fixable with --unsafe-fixes"
     return line + "."
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from flaskcheck.semantic.flask import is_dev_or_test_name
+
 try:
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
@@ -56,6 +58,7 @@ class Command:
     words: tuple[str, ...] | None
     span: Span
     section: str = ""
+    instruction: str = ""  # CMD, ENTRYPOINT, RUN, ExecStart, command, cmd, release_command, process...
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,27 @@ def parse_deployment_file(relative_path: str, text: str) -> DeploymentFile | Non
 
 
 # -- commands ------------------------------------------------------------------------------
+
+_SETUP_INSTRUCTIONS = frozenset({"RUN", "ExecStartPre", "ExecStartPost", "release_command"})
+_SETUP_PROCESSES = frozenset({"release"})
+_DEVELOPMENT_FOLDERS = frozenset({".devcontainer"})
+
+
+def service_commands(parsed: DeploymentFile) -> list[Command]:
+    """The commands that start the deployed service: Dockerfile `CMD` / `ENTRYPOINT`, Procfile
+    processes (not `release`), Compose and app.yaml `command:` / `entrypoint:`, systemd
+    `ExecStart=`, fly.toml processes / `cmd` / `entrypoint`. Build and release steps are not."""
+    return [c for c in parsed.commands if c.instruction not in _SETUP_INSTRUCTIONS and not (c.instruction == "process" and c.section in _SETUP_PROCESSES)]
+
+
+def is_development_file(relative_path: str) -> bool:
+    """A deployment file for development or tests, by its name or a folder above it
+    (`Dockerfile.dev`, `docker-compose.override.yml`, `tests/Procfile`, `.devcontainer/`)."""
+    path = PurePosixPath(relative_path)
+    if is_dev_or_test_name(path.name, deployment_file=True):
+        return True
+    return any(part in _DEVELOPMENT_FOLDERS or is_dev_or_test_name(part, deployment_file=True) for part in path.parts[:-1])
+
 
 
 def simple_commands(command: Command) -> list[list[str]]:
@@ -197,7 +221,7 @@ def _dockerfile(text: str) -> tuple[list[EnvSetting], list[Command]]:
         elif keyword in ("ENV", "ARG"):
             environment.extend(_docker_assignments(rest, keyword == "ENV", pieces, stage))
         elif keyword in ("CMD", "ENTRYPOINT", "RUN"):
-            command = _docker_command(rest, keyword == "RUN", pieces, stage)
+            command = _docker_command(rest, keyword, pieces, stage)
             if command is not None:
                 commands.append(command)
     return environment, commands
@@ -237,8 +261,8 @@ def _docker_assignments(rest: str, is_env: bool, pieces: list[_Piece], stage: st
     return found
 
 
-def _docker_command(rest: str, is_run: bool, pieces: list[_Piece], stage: str) -> Command | None:
-    if is_run:
+def _docker_command(rest: str, keyword: str, pieces: list[_Piece], stage: str) -> Command | None:
+    if keyword == "RUN":
         while rest.startswith("--"):  # RUN --mount=... flags
             _, _, rest = rest.partition(" ")
             rest = rest.strip()
@@ -251,8 +275,8 @@ def _docker_command(rest: str, is_run: bool, pieces: list[_Piece], stage: str) -
         except ValueError:
             words = None
         if isinstance(words, list) and all(isinstance(word, str) for word in words):
-            return Command(" ".join(words), tuple(words), span, stage)
-    return Command(rest, None, span, stage)
+            return Command(" ".join(words), tuple(words), span, stage, keyword)
+    return Command(rest, None, span, stage, keyword)
 
 
 def _locate(pieces: list[_Piece], needle: str) -> Span:
@@ -293,7 +317,7 @@ def _procfile(text: str) -> tuple[list[EnvSetting], list[Command]]:
         if match is None:
             continue
         column = match.start(2) + 1
-        commands.append(Command(match.group(2).rstrip(), None, Span(number, column, number, len(line) + 1), match.group(1)))
+        commands.append(Command(match.group(2).rstrip(), None, Span(number, column, number, len(line) + 1), match.group(1), "process"))
     return [], commands
 
 
@@ -326,7 +350,7 @@ def _systemd(text: str) -> tuple[list[EnvSetting], list[Command]]:
                     where = Span(start + 1, place + 1, start + 1, place + len(word) + 1) if place != -1 and start + 1 == number else span
                     environment.append(EnvSetting(name, _literal(setting), where))
         elif key in ("ExecStart", "ExecStartPre", "ExecStartPost"):
-            commands.append(Command(value.lstrip("-@:+!"), None, span))
+            commands.append(Command(value.lstrip("-@:+!"), None, span, instruction=key))
     return environment, commands
 
 
@@ -355,7 +379,7 @@ def _fly(text: str) -> tuple[list[EnvSetting], list[Command]]:
         if table == "env" and value is not None and not isinstance(value, (list, dict)):
             environment.append(EnvSetting(key, _toml_text(value), span))
         elif (table == "processes" or key in _FLY_COMMAND_KEYS) and value is not None:
-            command = _fly_command(value, span, key if table == "processes" else "")
+            command = _fly_command(value, span, key if table == "processes" else "", "process" if table == "processes" else key)
             if command is not None:
                 commands.append(command)
     return environment, commands
@@ -374,11 +398,11 @@ def _toml_text(value: object) -> str | None:
     return _literal(str(value))
 
 
-def _fly_command(value: object, span: Span, section: str) -> Command | None:
+def _fly_command(value: object, span: Span, section: str, instruction: str = "") -> Command | None:
     if isinstance(value, str):
-        return Command(value, None, span, section)
+        return Command(value, None, span, section, instruction)
     if isinstance(value, list) and all(isinstance(word, str) for word in value):
-        return Command(" ".join(value), tuple(value), span, section)
+        return Command(" ".join(value), tuple(value), span, section, instruction)
     return None
 
 
@@ -516,15 +540,15 @@ def _yaml_command(entry: _YamlKey, section: str) -> Command | None:
         if not value.endswith("]"):
             return None
         words = tuple(_unquote(item) for item in _flow_items(value[1:-1]))
-        return Command(" ".join(words), words, span, section)
+        return Command(" ".join(words), words, span, section, entry.key)
     if value:
-        return Command(_unquote(value), None, span, section)
+        return Command(_unquote(value), None, span, section, entry.key)
     if not entry.children:
         return None
     if all(line.text.startswith("-") for line in entry.children):
         words = tuple(_unquote(line.text[1:].strip()) for line in entry.children)
-        return Command(" ".join(words), words, span, section)
-    return Command(" ".join(line.text for line in entry.children), None, span, section)  # a block scalar
+        return Command(" ".join(words), words, span, section, entry.key)
+    return Command(" ".join(line.text for line in entry.children), None, span, section, entry.key)  # a block scalar
 
 
 def _flow_items(text: str) -> list[str]:
