@@ -53,6 +53,10 @@ class TextContext(_BaseFileContext):
     def text(self) -> str:
         return self.source.text
 
+    def report_syntax_error(self, line: int, column: int, message: str) -> None:
+        """An FLK001 finding for a file the rule's parser rejects (a template Jinja cannot parse)."""
+        self._report.diagnostics.append(Diagnostic("FLK001", "syntax-error", Severity.ERROR, message, self.path, line, column, line, column))
+
     def record_at(self, line: int, column: int, end_line: int, end_column: int, **data) -> None:
         """Keep plain data about a place in this file (1-based positions) for this rule's `check_project`."""
         self._report.facts.append(Fact(self.rule.code, self.path, line, column, end_line, end_column, self.is_test_file, data))

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flaskcheck.engine.diagnostic import Diagnostic
+
+if TYPE_CHECKING:
+    from flaskcheck.semantic.routing import FlaskModule
 
 NOQA_ALL = "*"
 
@@ -65,6 +68,7 @@ class ModuleSummary:
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # line -> codes, or {NOQA_ALL}
     facts: list[Fact] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
+    flask: FlaskModule | None = None  # routing facts (semantic/routing.py), None when the module has none
 
 
 class ProjectIndex:

@@ -8,6 +8,7 @@ from flaskcheck.engine.source import SourceText
 from flaskcheck.project.index import ImportEdge, ModuleSummary
 from flaskcheck.semantic.flask import APP_CLASSES, flask_name, is_app_factory, is_at_module_level, module_level_calls
 from flaskcheck.semantic.model import BindingKind, SemanticModel
+from flaskcheck.semantic.routing import extract_routing
 
 
 def summarize_module(semantic: SemanticModel, source: SourceText, summary: ModuleSummary) -> None:
@@ -24,6 +25,8 @@ def summarize_module(semantic: SemanticModel, source: SourceText, summary: Modul
     summary.factories = frozenset(s.name for s in semantic.tree.body if is_app_factory(semantic, s))
     summary.made_apps = module_level_calls(semantic)
     summary.import_edges = [edge for node in semantic.nodes for edge in _edges(node, semantic, source)]
+    routing = extract_routing(semantic, source, summary.is_test)
+    summary.flask = None if routing.is_empty() else routing
 
 
 def _creates_app(semantic: SemanticModel, value: ast.AST | None) -> bool:

@@ -1,0 +1,1 @@
+"""Rules of section 5xx: blueprints."""
