@@ -110,7 +110,7 @@ def _analyze_text(source_file: SourceFile, text: str, result: FileResult) -> Non
     report = FileReport()
     ctx = TextContext(source_file.display, source_file.relative, SourceText(text), report)
     for rule_class in all_rules():
-        if rule_class.is_text_target(source_file.relative):
+        if rule_class.is_text_target(source_file.relative) or (source_file.is_template and rule_class.reads_templates):
             rule = rule_class()
             ctx.rule = rule
             _guarded(rule, ctx, report, lambda: rule.check_text(ctx))

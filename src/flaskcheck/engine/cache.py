@@ -36,7 +36,7 @@ class Cache:
 
     def key(self, source_file: SourceFile, data: bytes) -> str:
         digest = hashlib.sha256(checker_fingerprint().encode())
-        digest.update(f"\0{source_file.relative}\0{source_file.display}\0{source_file.module_name}\0{source_file.is_package}\0{source_file.is_python}\0".encode())
+        digest.update(f"\0{source_file.relative}\0{source_file.display}\0{source_file.module_name}\0{source_file.is_package}\0{source_file.is_python}\0{source_file.is_template}\0".encode())
         digest.update(data)
         return digest.hexdigest()
 

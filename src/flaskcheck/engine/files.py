@@ -23,6 +23,7 @@ class SourceFile:
     is_python: bool
     module_name: str
     is_package: bool
+    is_template: bool = False  # under a template folder named in `[tool.flaskcheck] templates`
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +79,23 @@ class Excluder:
 
 
 def discover(
-    paths: list[Path], root: Path, cwd: Path, excluder: Excluder, is_text_target: Callable[[str], bool]
+    paths: list[Path], root: Path, cwd: Path, excluder: Excluder, is_text_target: Callable[[str], bool],
+    is_template: Callable[[str], bool] = lambda relative: False,
 ) -> tuple[list[SourceFile], list[DiscoveryProblem]]:
     files: dict[Path, SourceFile] = {}
     problems: list[DiscoveryProblem] = []
 
     def add(path: Path, explicit: bool) -> None:
         relative = _relative(path, root)
-        is_python = path.suffix == ".py" or (explicit and not is_text_target(relative))
-        if not is_python and not is_text_target(relative):
+        template = path.suffix != ".py" and is_template(relative)
+        is_python = path.suffix == ".py" or (explicit and not template and not is_text_target(relative))
+        if not is_python and not template and not is_text_target(relative):
             return
         key = path.absolute()
         if key in files:
             return
         module, is_package = module_name_of(path.absolute()) if is_python else ("", False)
-        files[key] = SourceFile(key, display_path(key, cwd), relative, is_python, module, is_package)
+        files[key] = SourceFile(key, display_path(key, cwd), relative, is_python, module, is_package, template)
 
     for path in paths:
         if path.is_file():

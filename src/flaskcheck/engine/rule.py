@@ -67,6 +67,7 @@ class Rule:
     in_tests: ClassVar[bool] = True
     opt_in: ClassVar[bool] = False
     example_path: ClassVar[str] = "app.py"  # where the docstring's examples are linted
+    reads_templates: ClassVar[bool] = False  # also gets templates from `[tool.flaskcheck] templates` folders
     valid: ClassVar[list[Valid]] = []
     invalid: ClassVar[list[Invalid]] = []
 

@@ -41,7 +41,7 @@ def lint(
     """Lint `paths`; `overlay` gives the content of some files instead of the disk (for --diff)."""
     cwd = (cwd or Path.cwd()).absolute()
     excluder = Excluder([*settings.exclude, *settings.extend_exclude])
-    files, problems = discover(paths, settings.root, cwd, excluder, _is_text_target)
+    files, problems = discover(paths, settings.root, cwd, excluder, _is_text_target, _template_folders(settings))
     cache = Cache(settings.root / ".flaskcheck_cache") if use_cache else None
     results = _analyze_all(files, cache, jobs, overlay or {})
     diagnostics = [checker_diagnostic("FLK002", "unreadable-file", p.message, p.display, 1, 1) for p in problems]
@@ -54,6 +54,14 @@ def lint(
     selected = [d for d in unsuppressed if _is_reported(d, settings, summaries)]
     adjusted = [_with_severity(d, settings) for d in selected]
     return LintResult(sorted(adjusted, key=lambda d: d.sort_key), len(files))
+
+
+def _template_folders(settings: Settings):
+    """Is a relative path a template under one of the `templates` folders of the config?"""
+    from flaskcheck.semantic.templates import TEMPLATE_SUFFIXES
+
+    folders = [folder.strip("/") + "/" for folder in settings.templates]
+    return lambda relative: Path(relative).suffix.lower() in TEMPLATE_SUFFIXES and any(relative.startswith(f) for f in folders)
 
 
 def _is_text_target(relative: str) -> bool:

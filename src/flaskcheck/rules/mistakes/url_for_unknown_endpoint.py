@@ -30,10 +30,10 @@ class UrlForUnknownEndpoint(Rule):
     `endpoint=`, routes on objects it cannot resolve, blueprints registered dynamically), for
     a non-constant endpoint, for `**values`, and for relative endpoints in templates (they
     depend on the blueprint of the current request). Templates are the files below a folder
-    named `templates` (`.html`, `.jinja`, `.jinja2`, `.j2`, `.txt`, `.xml`), parsed with
-    Jinja2's own parser; folders with other names given by `template_folder=` or the
-    `templates` config key are not read yet. A template Jinja cannot parse is reported as
-    FLK001.
+    named `templates` (`.html`, `.jinja`, `.jinja2`, `.j2`, `.txt`, `.xml`) and below the
+    folders listed in the `templates` key of `[tool.flaskcheck]`, parsed with Jinja2's own
+    parser. A `template_folder=` with another name is not read by itself yet: list it under
+    `templates`. A template Jinja cannot parse is reported as FLK001.
 
     ## Why is this bad?
     `url_for` raises `werkzeug.routing.BuildError` for an endpoint no route defines, or
@@ -311,6 +311,8 @@ def create_app():
     ]
 
     # -- per file ------------------------------------------------------------------------------
+
+    reads_templates = True  # and the folders of the `templates` config key
 
     @classmethod
     def is_text_target(cls, relative_path: str) -> bool:
