@@ -167,10 +167,12 @@ def test_a_named_folder_is_checked_even_when_excluded_by_config(project):
     assert named.stdout.splitlines()[:-1] == ["examples/app/bad.py:1:7: FLK001 [error] syntax error: invalid syntax"]
 
 
-def test_templates_config_key_adds_template_folders(project):
+def test_template_folder_argument_and_templates_config_key(project):
     app = "from flask import Flask\napp = Flask(__name__, template_folder='views')\n\n@app.route('/')\ndef index():\n    return ''\n"
-    write_tree(project, {"app.py": app, "views/page.html": "<a href=\"{{ url_for('nowhere') }}\">x</a>\n"})
-    assert run_cli("lint", "--no-cache", "--select", "FLK805", cwd=project).returncode == 0
-    write_tree(project, {"pyproject.toml": "[tool.flaskcheck]\ntemplates = ['views']\n"})
-    completed = run_cli("lint", "--no-cache", "--select", "FLK805", cwd=project)
-    assert completed.returncode == 1 and "views/page.html:1:" in completed.stdout, completed.stdout
+    page = "<a href=\"{{ url_for('nowhere') }}\">x</a>\n"
+    write_tree(project, {"app.py": app, "views/page.html": page, "mail/welcome.txt": page})
+    named = run_cli("lint", "--no-cache", "--select", "FLK805", cwd=project)
+    assert named.returncode == 1 and "views/page.html:1:" in named.stdout and "mail/" not in named.stdout, named.stdout
+    write_tree(project, {"pyproject.toml": "[tool.flaskcheck]\ntemplates = ['mail']\n"})
+    configured = run_cli("lint", "--no-cache", "--select", "FLK805", cwd=project)
+    assert "mail/welcome.txt:1:" in configured.stdout and "views/page.html:1:" in configured.stdout, configured.stdout

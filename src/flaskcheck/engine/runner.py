@@ -44,6 +44,9 @@ def lint(
     files, problems = discover(paths, settings.root, cwd, excluder, _is_text_target, _template_folders(settings))
     cache = Cache(settings.root / ".flaskcheck_cache") if use_cache else None
     results = _analyze_all(files, cache, jobs, overlay or {})
+    extra = _templates_of_template_folders(files, results, settings.root, cwd, excluder)
+    results += _analyze_all(extra, cache, jobs, overlay or {})
+    files += extra
     diagnostics = [checker_diagnostic("FLK002", "unreadable-file", p.message, p.display, 1, 1) for p in problems]
     for result in results:
         diagnostics.extend(result.diagnostics)
@@ -54,6 +57,24 @@ def lint(
     selected = [d for d in unsuppressed if _is_reported(d, settings, summaries)]
     adjusted = [_with_severity(d, settings) for d in selected]
     return LintResult(sorted(adjusted, key=lambda d: d.sort_key), len(files))
+
+
+def _templates_of_template_folders(files: list[SourceFile], results: list[FileResult], root: Path, cwd: Path, excluder: Excluder) -> list[SourceFile]:
+    """Templates in the `template_folder=` folders apps and blueprints name, not found yet."""
+    from flaskcheck.semantic.templates import TEMPLATE_SUFFIXES
+
+    known = {source_file.absolute for source_file in files}
+    folders = set()
+    for source_file, result in zip(files, results):
+        folders.update(source_file.absolute.parent / folder for folder in result.summary.template_folders)
+    extra: list[SourceFile] = []
+    for folder in sorted(folders):
+        if not folder.is_dir():
+            continue
+        found, _ = discover([folder], root, cwd, excluder, lambda relative: False, lambda relative: Path(relative).suffix.lower() in TEMPLATE_SUFFIXES)
+        extra.extend(f for f in found if f.is_template and f.absolute not in known)
+        known.update(f.absolute for f in found)
+    return extra
 
 
 def _template_folders(settings: Settings):

@@ -64,6 +64,7 @@ class ModuleSummary:
     factories: frozenset[str] = frozenset()  # module-level functions returning a new app
     made_apps: dict[str, str] = field(default_factory=dict)  # module-level name -> callee (`app = create_app()`)
     first_bound: dict[str, int] = field(default_factory=dict)  # module-level name -> first line binding it
+    template_folders: tuple[str, ...] = ()  # literal `template_folder=` of apps and blueprints made here
     import_edges: list[ImportEdge] = field(default_factory=list)
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # line -> codes, or {NOQA_ALL}
     facts: list[Fact] = field(default_factory=list)

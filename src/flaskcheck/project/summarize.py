@@ -6,7 +6,9 @@ import ast
 
 from flaskcheck.engine.source import SourceText
 from flaskcheck.project.index import ImportEdge, ModuleSummary
-from flaskcheck.semantic.flask import APP_CLASSES, flask_name, is_app_factory, is_at_module_level, module_level_calls
+from flaskcheck.semantic.flask import (
+    APP_CLASSES, BLUEPRINT_CLASSES, flask_name, is_app_factory, is_at_module_level, keyword_value, module_level_calls, string_value,
+)
 from flaskcheck.semantic.model import BindingKind, SemanticModel
 from flaskcheck.semantic.routing import extract_routing
 
@@ -25,8 +27,19 @@ def summarize_module(semantic: SemanticModel, source: SourceText, summary: Modul
     summary.factories = frozenset(s.name for s in semantic.tree.body if is_app_factory(semantic, s))
     summary.made_apps = module_level_calls(semantic)
     summary.import_edges = [edge for node in semantic.nodes for edge in _edges(node, semantic, source)]
+    summary.template_folders = tuple(folder for node in semantic.nodes if (folder := _template_folder(node, semantic)))
     routing = extract_routing(semantic, source, summary.is_test)
     summary.flask = None if routing.is_empty() else routing
+
+
+def _template_folder(node: ast.AST, semantic: SemanticModel) -> str | None:
+    """The literal `template_folder=` of a `Flask(...)` or `Blueprint(...)` call, if other than the default."""
+    if not isinstance(node, ast.Call) or not node.keywords:
+        return None
+    folder = string_value(keyword_value(node, "template_folder"))
+    if not folder or folder == "templates" or flask_name(semantic, node.func) not in APP_CLASSES | BLUEPRINT_CLASSES:
+        return None
+    return folder
 
 
 def _creates_app(semantic: SemanticModel, value: ast.AST | None) -> bool:

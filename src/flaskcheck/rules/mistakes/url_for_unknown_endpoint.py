@@ -30,10 +30,10 @@ class UrlForUnknownEndpoint(Rule):
     `endpoint=`, routes on objects it cannot resolve, blueprints registered dynamically), for
     a non-constant endpoint, for `**values`, and for relative endpoints in templates (they
     depend on the blueprint of the current request). Templates are the files below a folder
-    named `templates` (`.html`, `.jinja`, `.jinja2`, `.j2`, `.txt`, `.xml`) and below the
-    folders listed in the `templates` key of `[tool.flaskcheck]`, parsed with Jinja2's own
-    parser. A `template_folder=` with another name is not read by itself yet: list it under
-    `templates`. A template Jinja cannot parse is reported as FLK001.
+    named `templates` (`.html`, `.jinja`, `.jinja2`, `.j2`, `.txt`, `.xml`), below the
+    literal `template_folder=` of an app or blueprint (relative to its module), and below
+    the folders listed in the `templates` key of `[tool.flaskcheck]`, parsed with Jinja2's
+    own parser. A template Jinja cannot parse is reported as FLK001.
 
     ## Why is this bad?
     `url_for` raises `werkzeug.routing.BuildError` for an endpoint no route defines, or
