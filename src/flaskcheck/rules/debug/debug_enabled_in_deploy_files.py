@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 
 from flaskcheck.engine.context import TextContext
 from flaskcheck.engine.diagnostic import Severity
 from flaskcheck.engine.rule import Invalid, Rule, Valid
-from flaskcheck.semantic.deployment import Span, deployment_kind, invocation, parse_deployment_file, simple_commands
+from flaskcheck.semantic.deployment import Span, deployment_kind, invocation, is_development_file, parse_deployment_file, simple_commands
 from flaskcheck.semantic.flask import is_dev_or_test_name
 
 # Flask's own reading of FLASK_DEBUG (`flask.helpers.get_debug_flag`): all else is on.
 _DEBUG_OFF = frozenset({"", "0", "false", "no"})
 _CLI_TRUE = frozenset({"1", "true", "yes", "on", "y", "t"})  # what `flask run` (click) reads as on
 _DEBUG_FLAGS = frozenset({"--debug", "--debugger"})
-_DEV_FOLDERS = frozenset({".devcontainer"})
 
 
 class DebugEnabledInDeployFiles(Rule):
@@ -116,7 +114,7 @@ class DebugEnabledInDeployFiles(Rule):
         return deployment_kind(relative_path) is not None
 
     def check_text(self, ctx: TextContext) -> None:
-        if _is_development_file(ctx.relative):
+        if is_development_file(ctx.relative):
             return
         parsed = parse_deployment_file(ctx.relative, ctx.text)
         if parsed is None:
@@ -136,13 +134,6 @@ class DebugEnabledInDeployFiles(Rule):
                 found = _command_problem(words)
                 if found is not None:
                     _report(ctx, command.span, *found)
-
-
-def _is_development_file(relative_path: str) -> bool:
-    path = PurePosixPath(relative_path)
-    if is_dev_or_test_name(path.name, deployment_file=True):
-        return True
-    return any(part in _DEV_FOLDERS or is_dev_or_test_name(part, deployment_file=True) for part in path.parts[:-1])
 
 
 def _debug_message(value: str) -> str:
