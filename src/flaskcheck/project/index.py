@@ -65,6 +65,7 @@ class ModuleSummary:
     made_apps: dict[str, str] = field(default_factory=dict)  # module-level name -> callee (`app = create_app()`)
     first_bound: dict[str, int] = field(default_factory=dict)  # module-level name -> first line binding it
     template_folders: tuple[str, ...] = ()  # literal `template_folder=` of apps and blueprints made here
+    sets_server_name: bool = False  # configures `SERVER_NAME`, or loads config the checker cannot read
     import_edges: list[ImportEdge] = field(default_factory=list)
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # line -> codes, or {NOQA_ALL}
     facts: list[Fact] = field(default_factory=list)
@@ -86,6 +87,7 @@ class ProjectIndex:
             if summary.is_python and summary.module_name:
                 self.by_name.setdefault(summary.module_name, []).append(summary)
         self.modules = {name: found[-1] for name, found in self.by_name.items()}
+        self._server_name_roots: set[str] | None = None
 
     def facts(self, code: str) -> Iterator[tuple[ModuleSummary, Fact]]:
         for summary in self.summaries:
@@ -129,6 +131,15 @@ class ProjectIndex:
         """Is `pkg.module.create_app` a module-level function returning a new app?"""
         found = self.defining(qualified, near)
         return found is not None and found[1] in found[0].factories
+
+    def configures_server_name(self, near: ModuleSummary) -> bool:
+        """Does any module of `near`'s project configure `SERVER_NAME` (or maybe, through an opaque loader)?"""
+        from flaskcheck.semantic.flask import is_same_project
+
+        if self._server_name_roots is None:
+            self._server_name_roots = {source_root_of(s) for s in self.summaries if s.sets_server_name}
+        root = source_root_of(near)
+        return any(is_same_project(root, other) for other in self._server_name_roots)
 
     def is_app_candidate(self, candidate: str | None, near: ModuleSummary | None = None) -> bool:
         """Confirm `semantic.flask.app_candidate` data: "" (an app), "import:<name>", "factory:<name>"."""

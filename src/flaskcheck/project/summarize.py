@@ -9,6 +9,7 @@ from flaskcheck.project.index import ImportEdge, ModuleSummary
 from flaskcheck.semantic.flask import (
     APP_CLASSES, BLUEPRINT_CLASSES, flask_name, is_app_factory, is_at_module_level, keyword_value, module_level_calls, string_value,
 )
+from flaskcheck.semantic.context import may_set_server_name, server_name_setting
 from flaskcheck.semantic.model import BindingKind, SemanticModel
 from flaskcheck.semantic.routing import extract_routing
 
@@ -27,6 +28,9 @@ def summarize_module(semantic: SemanticModel, source: SourceText, summary: Modul
     summary.factories = frozenset(s.name for s in semantic.tree.body if is_app_factory(semantic, s))
     summary.made_apps = module_level_calls(semantic)
     summary.import_edges = [edge for node in semantic.nodes for edge in _edges(node, semantic, source)]
+    summary.sets_server_name = may_set_server_name(source.text) and any(
+        server_name_setting(semantic, node) for node in semantic.nodes if isinstance(node, (ast.Assign, ast.AnnAssign, ast.Call))
+    )
     summary.template_folders = tuple(folder for node in semantic.nodes if (folder := _template_folder(node, semantic)))
     routing = extract_routing(semantic, source, summary.is_test)
     summary.flask = None if routing.is_empty() else routing

@@ -8,7 +8,7 @@ from collections import defaultdict
 from flaskcheck.engine.context import FileContext, ProjectContext
 from flaskcheck.engine.diagnostic import Severity
 from flaskcheck.engine.rule import Invalid, Rule, Valid
-from flaskcheck.project.index import Fact, ProjectIndex
+from flaskcheck.project.index import Fact, ModuleSummary, ProjectIndex
 from flaskcheck.semantic.context import (
     REQUEST,
     URL,
@@ -17,10 +17,8 @@ from flaskcheck.semantic.context import (
     celery_facts,
     context_task_bases,
     failure,
-    may_set_server_name,
     module_root,
     reachable_uses,
-    server_name_setting,
     task_decorator,
 )
 from flaskcheck.semantic.flask import is_same_project
@@ -214,7 +212,6 @@ class CeleryTaskWithoutAppContext(Rule):
 
     def __init__(self) -> None:
         self._names: frozenset[str] | None = None
-        self._may_set_server_name: bool | None = None
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: FileContext) -> None:
         if not node.decorator_list:
@@ -237,15 +234,6 @@ class CeleryTaskWithoutAppContext(Rule):
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
-    def visit_Assign(self, node: ast.Assign, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
-    def visit_Call(self, node: ast.Call, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
     def leave_module(self, ctx: FileContext) -> None:
         for node, data in celery_facts(ctx.semantic):
             ctx.record(node, **data)
@@ -253,18 +241,12 @@ class CeleryTaskWithoutAppContext(Rule):
             for base in context_task_bases(ctx.semantic):
                 ctx.record(base.node, kind="context_base", request=base.guard.request)
 
-    def _check_server_name(self, node: ast.AST, ctx: FileContext) -> None:
-        if self._may_set_server_name is None:
-            self._may_set_server_name = may_set_server_name(ctx.source.text)
-        if self._may_set_server_name and server_name_setting(ctx.semantic, node):
-            ctx.record(node, kind="server_name")
 
     def check_project(self, index: ProjectIndex, ctx: ProjectContext) -> None:
         celery = CeleryProject(index, self.code)
         bases: set[str] = set()
         request_bases: set[str] = set()  # bases that can enter a request context too
-        servers: set[str] = set()
-        uses: dict[tuple[str, str], list[tuple[str, Fact]]] = defaultdict(list)
+        uses: dict[tuple[str, str], list[tuple[str, Fact, ModuleSummary]]] = defaultdict(list)
         for summary, fact in index.facts(self.code):
             kind = fact.data["kind"]
             root = module_root(summary)
@@ -272,17 +254,15 @@ class CeleryTaskWithoutAppContext(Rule):
                 bases.add(root)
                 if fact.data["request"]:
                     request_bases.add(root)
-            elif kind == "server_name":
-                servers.add(root)
             elif kind == "use":
-                uses[(fact.path, fact.data["task"])].append((root, fact))
+                uses[(fact.path, fact.data["task"])].append((root, fact, summary))
         for found in uses.values():
             offending = []
-            for root, fact in found:
+            for root, fact, summary in found:
                 if any(is_same_project(root, other) for other in request_bases):
                     continue  # the project's task base can run tasks in a request context
                 has_base = any(is_same_project(root, other) for other in bases)
-                has_server_name = any(is_same_project(root, other) for other in servers)
+                has_server_name = index.configures_server_name(summary)
                 if celery.is_app(fact.data["app"], root) and _offends(fact.data["category"], has_base, has_server_name):
                     offending.append((fact.line, fact.column, fact, has_base))
             if offending:

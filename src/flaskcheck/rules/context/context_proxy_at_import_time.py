@@ -18,11 +18,7 @@ from flaskcheck.semantic.context import (
     failure,
     is_import_time,
     is_runtime_error_handled,
-    may_set_server_name,
-    module_root,
-    server_name_setting,
 )
-from flaskcheck.semantic.flask import is_same_project
 
 _URL_FOR_MESSAGE = (
     "`url_for` is called at import time in an app context but outside a request, and no `SERVER_NAME` is configured: "
@@ -161,7 +157,6 @@ class ContextProxyAtImportTime(Rule):
 
     def __init__(self) -> None:
         self._names: frozenset[str] | None = None
-        self._may_set_server_name: bool | None = None
 
     def visit_Name(self, node: ast.Name, ctx: FileContext) -> None:
         if self._names is None:
@@ -180,28 +175,10 @@ class ContextProxyAtImportTime(Rule):
             return
         ctx.report(use.node, _message(use))
 
-    def visit_Assign(self, node: ast.Assign, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
-    def visit_Call(self, node: ast.Call, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
-    def _check_server_name(self, node: ast.AST, ctx: FileContext) -> None:
-        if self._may_set_server_name is None:
-            self._may_set_server_name = may_set_server_name(ctx.source.text)
-        if self._may_set_server_name and server_name_setting(ctx.semantic, node):
-            ctx.record(node, kind="server_name")
 
     def check_project(self, index: ProjectIndex, ctx: ProjectContext) -> None:
-        roots = {module_root(summary) for summary, fact in index.facts(self.code) if fact.data["kind"] == "server_name"}
         for summary, fact in index.facts(self.code):
-            if fact.data["kind"] != "url_for_in_app_context":
-                continue
-            root = module_root(summary)
-            if not any(is_same_project(root, other) for other in roots):
+            if fact.data["kind"] == "url_for_in_app_context" and not index.configures_server_name(summary):
                 ctx.report_fact(fact, _URL_FOR_MESSAGE)
 
 

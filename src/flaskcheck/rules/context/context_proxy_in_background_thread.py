@@ -18,13 +18,9 @@ from flaskcheck.semantic.context import (
     candidate_names,
     failure,
     hand_off,
-    may_set_server_name,
-    module_root,
     reachable_uses,
     resolve_callable,
-    server_name_setting,
 )
-from flaskcheck.semantic.flask import is_same_project
 
 
 class ContextProxyInBackgroundThread(Rule):
@@ -244,10 +240,8 @@ class ContextProxyInBackgroundThread(Rule):
 
     def __init__(self) -> None:
         self._names: frozenset[str] | None = None
-        self._may_set_server_name: bool | None = None
 
     def visit_Call(self, node: ast.Call, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
         handoff = hand_off(ctx.semantic, node)
         if handoff is None or handoff.carries_context:
             return
@@ -270,22 +264,10 @@ class ContextProxyInBackgroundThread(Rule):
         if pending is not None:
             ctx.record(node, kind="url_for_in_app_context", message=message(handoff, callee, pending))
 
-    def visit_Assign(self, node: ast.Assign, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: FileContext) -> None:
-        self._check_server_name(node, ctx)
-
-    def _check_server_name(self, node: ast.AST, ctx: FileContext) -> None:
-        if self._may_set_server_name is None:
-            self._may_set_server_name = may_set_server_name(ctx.source.text)
-        if self._may_set_server_name and server_name_setting(ctx.semantic, node):
-            ctx.record(node, kind="server_name")
 
     def check_project(self, index: ProjectIndex, ctx: ProjectContext) -> None:
-        roots = {module_root(summary) for summary, fact in index.facts(self.code) if fact.data["kind"] == "server_name"}
         for summary, fact in index.facts(self.code):
-            if fact.data["kind"] == "url_for_in_app_context" and not any(is_same_project(module_root(summary), other) for other in roots):
+            if fact.data["kind"] == "url_for_in_app_context" and not index.configures_server_name(summary):
                 ctx.report_fact(fact, fact.data["message"])
 
 
